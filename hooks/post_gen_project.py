@@ -1,0 +1,31 @@
+"""Remove what the chosen options do not need (offline, and safe to run again)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+INPUT_KIND = {{cookiecutter.input_kind | tojson}}
+
+# Files that belong to only one input kind; the other kind's copy is removed.
+ONLY_FOR = {
+    "file": ["tests/test_analysis_file.py"],
+    "object": ["tests/test_analysis_object.py"],
+}
+
+
+def unneeded(input_kind: str) -> list[str]:
+    return [path for kind, paths in ONLY_FOR.items() if kind != input_kind for path in paths]
+
+
+def remove(paths: list[str], root: Path) -> None:
+    for relative in paths:
+        target = root / relative
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+
+
+if __name__ == "__main__":
+    remove(unneeded(INPUT_KIND), Path.cwd())
