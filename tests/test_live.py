@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -82,3 +85,33 @@ def test_object_service_as_totem_calls_it(object_service: Path, tmp_path: Path) 
         assert service.get("/analyze/?obj=10.0.0.1").status == 422
         assert service.get("/analyze/?obj=not%20an%20object").status == 400
         assert service.get("/analyze/").status == 400
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "service.conf: file not found"),
+        ('{"settings": ', "service.conf: not valid JSON"),
+        ('{"settings": {"timeout": "soon"}}', "service.conf: settings.timeout: must be a number"),
+        ('{"settings": {"httpbinding": 80000}}', "settings.httpbinding: must be between 1 and 65535"),
+    ],
+)
+def test_a_bad_config_stops_the_start_with_one_line(
+    file_service: Path, tmp_path: Path, content: str | None, expected: str
+) -> None:
+    conf = tmp_path / "service.conf"
+    if content is not None:
+        conf.write_text(content)
+    done = subprocess.run(
+        [sys.executable, "service.py", "--config", str(conf)],
+        cwd=file_service,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hashinfo: cannot start: ")
+    assert expected in lines[0]
