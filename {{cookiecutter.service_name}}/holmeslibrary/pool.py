@@ -126,6 +126,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         if self.closing:
             raise ServiceBusy("the service is shutting down")
+        if self.fatal:
+            raise AnalysisFailed("the analysis cannot be loaded; see the service log")
         if self.idle_workers() == 0 and len(self.waiting) >= self.max_pending:
             raise ServiceBusy(f"all {self.size} workers are busy and {len(self.waiting)} requests wait")
         self._next_id += 1
@@ -154,7 +156,8 @@ class WorkerPool:
         }
 
     def can_serve(self) -> bool:
-        return not self.closing and self.fatal is None and any(w.ready for w in self.workers)
+        # A worker still starting (a replacement after a crash) will serve within moments.
+        return not self.closing and self.fatal is None and bool(self.workers)
 
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self.workers]
@@ -219,6 +222,10 @@ class WorkerPool:
             self.fatal = str(message["fatal"])
             log.error("worker cannot start: %s", self.fatal, extra={"pid": worker.pid})
             self._ready.set()
+            # No replacement will load either: nobody waiting may be left hanging.
+            for job in self.waiting:
+                self._settle(job, error=AnalysisFailed("the analysis cannot be loaded; see the service log"))
+            self.waiting.clear()
         elif worker.job is not None and message.get("id") == worker.job.id:
             job = self._release(worker)
             self.completed += 1
