@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-INPUT_KIND = {{cookiecutter.input_kind | tojson}}
-
 # Files that belong to only one input kind; the other kind's copy is removed.
 ONLY_FOR = {
     "file": ["tests/test_analysis_file.py"],
@@ -14,8 +12,13 @@ ONLY_FOR = {
 }
 
 
-def unneeded(input_kind: str) -> list[str]:
-    return [path for kind, paths in ONLY_FOR.items() if kind != input_kind for path in paths]
+# Files of the /metrics endpoint, removed when the service is generated without metrics.
+METRICS_FILES = ["holmeslibrary/metrics.py", "tests/test_metrics.py"]
+
+
+def unneeded(input_kind: str, metrics: str = "yes") -> list[str]:
+    paths = [path for kind, paths in ONLY_FOR.items() if kind != input_kind for path in paths]
+    return paths + (METRICS_FILES if metrics == "no" else [])
 
 
 def remove(paths: list[str], root: Path) -> None:
@@ -28,4 +31,6 @@ def remove(paths: list[str], root: Path) -> None:
 
 
 if __name__ == "__main__":
-    remove(unneeded(INPUT_KIND), Path.cwd())
+    INPUT_KIND = {{cookiecutter.input_kind | tojson}}
+    METRICS = {{cookiecutter.metrics | tojson}}
+    remove(unneeded(INPUT_KIND, METRICS), Path.cwd())

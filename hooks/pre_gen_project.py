@@ -38,6 +38,7 @@ RESERVED_ROUTES = {
 LICENSES = ("Apache-2.0", "MIT", "BSD-3-Clause", "GPL-3.0-only", "Proprietary")
 INPUT_KINDS = ("file", "object")
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+METRICS = ("yes", "no")
 
 
 class BadAnswer(ValueError):
@@ -83,6 +84,15 @@ def check_port(value: str) -> None:
         raise BadAnswer("port", f"{value} is outside 1024-65535 (the container runs as a non-root user)", example)
 
 
+def check_host_port(value: str, input_kind: str) -> None:
+    """The Docker host's port for Totem; Totem's own numbering is a convention, not a rule."""
+    example = "7700" if input_kind == "file" else "9700"
+    if not re.fullmatch(r"[0-9]{1,5}", value.strip()):
+        raise BadAnswer("host_port", f"{shown(value)} is not a whole number", example)
+    if not 1 <= int(value) <= 65535:
+        raise BadAnswer("host_port", f"{value} is outside 1-65535", example)
+
+
 def check_route(value: str) -> None:
     example = "peinfo"
     if not ROUTE.fullmatch(value):
@@ -112,17 +122,40 @@ def validate(answers: dict[str, str]) -> None:
     check_route(answers["route"])
     check_choice("input_kind", answers["input_kind"], INPUT_KINDS)
     check_choice("python_version", answers["python_version"], PYTHON_VERSIONS)
+    check_host_port(answers["host_port"], answers["input_kind"])
+    check_choice("metrics", answers["metrics"], METRICS)
 
 
-def created_parents(project_dir: str, service_name: str) -> list[str]:
-    """Directories cookiecutter made above project_dir because the name held a separator."""
-    parts = [part for part in re.split(r"[/\\]", service_name) if part not in ("", ".")]
-    parents = []
-    path = os.path.dirname(os.path.abspath(project_dir))
-    for _ in parts[:-1]:
-        parents.append(path)
-        path = os.path.dirname(path)
-    return parents
+def created_parents(project_dir: str, service_name: str, output_dir: str | None = None) -> list[str]:
+    """Directories cookiecutter may have made above project_dir because the name held a separator.
+
+    cookiecutter makes ``<output_dir>/<service_name>`` with os.makedirs, so every prefix of the
+    name that ends at a separator may be a new directory, wherever it points (``a/../b`` makes
+    ``a`` too; an absolute name starts at the root). Only the platform's separators count (a
+    backslash is a plain character on POSIX). The output directory (-o) and its ancestors are
+    never listed: the user's own directory is left untouched even when it is empty. Deepest first.
+    """
+    separators = re.escape(os.sep + (os.altsep or ""))
+    cuts = [match.start() for match in re.finditer(f"[{separators}]", service_name)]
+    if not cuts:
+        return []
+    project = os.path.abspath(project_dir)
+    if output_dir is None:
+        # Without the output directory only a plain relative name (a/b/c) can be placed.
+        parts = re.split(f"[{separators}]", service_name)
+        if os.path.isabs(service_name) or any(part in ("", ".", "..") for part in parts):
+            return []
+        output_dir = project
+        for _ in parts:
+            output_dir = os.path.dirname(output_dir)
+    output = os.path.abspath(output_dir)
+    protected = {project, output}
+    ancestor = output
+    while os.path.dirname(ancestor) != ancestor:
+        ancestor = os.path.dirname(ancestor)
+        protected.add(ancestor)
+    parents = {os.path.abspath(os.path.join(output, service_name[:cut])) for cut in cuts if cut > 0}
+    return sorted(parents - protected, key=lambda path: (-path.count(os.sep), path))
 
 
 def remove_parents_later(project_dir: str, parents: list[str]) -> None:
@@ -142,17 +175,17 @@ def remove_parents_later(project_dir: str, parents: list[str]) -> None:
         "    try:\n"
         "        os.rmdir(path)\n"
         "    except OSError:\n"
-        "        break\n"
+        "        pass\n"
     )
     subprocess.Popen([sys.executable, "-c", code, project_dir, *parents], start_new_session=True)
 
 
-def main(answers: dict[str, str]) -> int:
+def main(answers: dict[str, str], output_dir: str | None = None) -> int:
     try:
         validate(answers)
     except BadAnswer as exc:
         print(exc, file=sys.stderr)
-        parents = created_parents(os.getcwd(), answers.get("service_name", ""))
+        parents = created_parents(os.getcwd(), answers.get("service_name", ""), output_dir)
         if parents:
             remove_parents_later(os.getcwd(), parents)
         return 1
@@ -171,5 +204,9 @@ if __name__ == "__main__":
         "route": {{cookiecutter.route | tojson}},
         "input_kind": {{cookiecutter.input_kind | tojson}},
         "python_version": {{cookiecutter.python_version | tojson}},
+        "host_port": {{cookiecutter.host_port | string | tojson}},
+        "metrics": {{cookiecutter.metrics | tojson}},
     }
-    sys.exit(main({key: str(value) for key, value in ANSWERS.items()}))
+    # Where cookiecutter was asked to generate; older versions do not tell.
+    OUTPUT_DIR = {{cookiecutter._output_dir | default("") | tojson}}
+    sys.exit(main({key: str(value) for key, value in ANSWERS.items()}, OUTPUT_DIR or None))

@@ -1,19 +1,17 @@
-"""Shared fixtures: the template's paths, bakes into temporary directories, free loopback ports."""
+"""Shared fixtures: a private TMPDIR for every test, and no bytecode in the template directory."""
 
 from __future__ import annotations
 
-import socket
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from template_paths import TEMPLATE_DIR
 
 # Bytecode caches written inside the template directory would be baked into every service.
 sys.dont_write_bytecode = True
-
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIR = ROOT / "{{cookiecutter.service_name}}"
+# holmeslibrary is imported straight from the template, as plain Python.
 sys.path.insert(0, str(TEMPLATE_DIR))
 
 
@@ -24,9 +22,3 @@ def private_tmpdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     return tmp
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, free_port
 from cookiecutter.main import cookiecutter
+from template_paths import ROOT, free_port
 
 
 def bake(output_dir: Path, **answers: str) -> Path:

@@ -2,10 +2,17 @@
 
 Each bake must render completely (no Jinja left), be ruff-clean, and pass its own tests when
 they are run inside the bake, as a service author would run them.
+
+python_version changes only the Dockerfile's FROM line and the CI workflow, which the service's
+tests cannot observe. So the service's own test suite runs once for each distinct code tree
+(input_kind x license, and metrics off), and every matrix bake proves that its code tree is
+byte-identical to the one whose tests ran: the same inputs, the same outcome.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
 import json
 import os
@@ -14,6 +21,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cookiecutter.main import cookiecutter
+from template_paths import ROOT
 
 LICENSES = ["Apache-2.0", "MIT", "BSD-3-Clause", "GPL-3.0-only", "Proprietary"]
 LICENSE_FIRST_LINES = {
@@ -41,15 +50,53 @@ def leftover_jinja(project: Path) -> list[str]:
     return found
 
 
-def check_bake(project: Path, answers: dict[str, str]) -> None:
+def check_rendered_and_clean(project: Path) -> None:
     assert not leftover_jinja(project)
     lint = run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], project)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = run([sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "."], project)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def check_own_tests_pass(project: Path) -> None:
     own_tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
     assert own_tests.returncode == 0, own_tests.stdout[-3000:] + own_tests.stderr[-3000:]
     assert " passed" in own_tests.stdout
+
+
+# What the service's tests can observe: its code, config and requirements.
+CODE_SUFFIXES = {".py", ".conf", ".toml", ".txt", ".json"}
+
+
+def code_fingerprint(project: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and path.suffix in CODE_SUFFIXES:
+            digest.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def matrix_answers(input_kind: str, license: str, metrics: str = "yes") -> dict[str, str]:
+    return {
+        "service_name": f"svc{input_kind}",
+        "input_kind": input_kind,
+        "license": license,
+        "port": "9710",
+        "route": "legacy",
+        "metrics": metrics,
+    }
+
+
+@functools.cache
+def reference_fingerprint(input_kind: str, license: str) -> str:
+    """The code tree of a matrix bake with the default python_version."""
+    out = Path(os.environ["TMPDIR"]) / f"reference-{input_kind}-{license}"
+    answers = matrix_answers(input_kind, license)
+    return code_fingerprint(Path(cookiecutter(str(ROOT), no_input=True, extra_context=answers, output_dir=str(out))))
+
+
+CODE_TREES = [(kind, license, "yes") for kind, license in itertools.product(["file", "object"], LICENSES)]
+CODE_TREES += [("file", "Apache-2.0", "no"), ("object", "Apache-2.0", "no")]
 
 
 def test_default_bake(cookies) -> None:
@@ -67,7 +114,8 @@ def test_default_bake(cookies) -> None:
     assert conf["settings"]["httpbinding"] == 7715
     assert conf["settings"]["sample_dir"] == "/tmp"
     assert "hashinfo" in conf
-    check_bake(project, {})
+    check_rendered_and_clean(project)
+    check_own_tests_pass(project)
 
 
 def test_holmeslibrary_is_copied_verbatim(cookies) -> None:
@@ -77,22 +125,27 @@ def test_holmeslibrary_is_copied_verbatim(cookies) -> None:
         assert (Path(result.project_path) / "holmeslibrary" / source.name).read_bytes() == source.read_bytes()
 
 
+@pytest.mark.parametrize(("input_kind", "license", "metrics"), CODE_TREES)
+def test_own_tests_pass_in_each_code_tree(cookies, input_kind: str, license: str, metrics: str) -> None:
+    result = cookies.bake(extra_context=matrix_answers(input_kind, license, metrics))
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_path)
+    check_rendered_and_clean(project)
+    assert (project / "holmeslibrary" / "metrics.py").exists() == (metrics == "yes")
+    check_own_tests_pass(project)
+
+
 @pytest.mark.parametrize(("input_kind", "license", "python_version"), MATRIX)
 def test_matrix_bake(cookies, input_kind: str, license: str, python_version: str) -> None:
-    answers = {
-        "service_name": f"svc{input_kind}",
-        "input_kind": input_kind,
-        "license": license,
-        "python_version": python_version,
-        "port": "9710",
-        "route": "legacy",
-    }
+    answers = {**matrix_answers(input_kind, license), "python_version": python_version}
     result = cookies.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
     project = Path(result.project_path)
+    check_rendered_and_clean(project)
     assert LICENSE_FIRST_LINES[license] in (project / "LICENSE").read_text()[:400]
     assert (project / "Dockerfile").read_text().startswith(f"FROM python:{python_version}-slim\n")
     kind_tests = {p.name for p in (project / "tests").glob("test_analysis_*.py")}
     assert kind_tests == {f"test_analysis_{input_kind}.py"}
     assert '"/legacy/([^/]+)"' in (project / "service.py").read_text()
-    check_bake(project, answers)
+    # The code tree whose own tests pass in test_own_tests_pass_in_each_code_tree.
+    assert code_fingerprint(project) == reference_fingerprint(input_kind, license)

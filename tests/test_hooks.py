@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import ROOT
+from template_paths import ROOT
 
 GOOD = {
     "service_name": "peinfo",
@@ -21,6 +21,8 @@ GOOD = {
     "route": "peinfo",
     "input_kind": "file",
     "python_version": "3.11",
+    "host_port": "7700",
+    "metrics": "yes",
 }
 
 
@@ -65,6 +67,9 @@ def test_good_answers_pass() -> None:
         ("route", "-x", "one path segment"),
         ("input_kind", "stream", "not one of"),
         ("python_version", "2.7", "not one of"),
+        ("host_port", "77OO", "not a whole number"),
+        ("host_port", "70000", "outside 1-65535"),
+        ("metrics", "maybe", "not one of"),
     ],
 )
 def test_each_bad_answer_names_itself_and_gives_an_example(answer: str, value: str, problem: str) -> None:

@@ -6,6 +6,10 @@ A Holmes-Totem service. The analysis itself lives in analysis.py; this file wire
     GET /analyze/?obj=<id>                 the analysis, as Totem calls it (POST with form args too)
     GET /{{ cookiecutter.route }}/<id>   the same, on the original per-service route
     GET /health                            the worker pool's state, for Docker and operators
+    GET /openapi.json                      the OpenAPI document of all of these
+{%- if cookiecutter.metrics == "yes" %}
+    GET /metrics                           Prometheus metrics: requests, latency, workers
+{%- endif %}
 
 Run ``python service.py`` to serve, ``python service.py analyze <{{ "file" if cookiecutter.input_kind == "file" else "object" }}>`` to analyse once.
 """
@@ -16,7 +20,7 @@ from pathlib import Path
 
 import tornado.web
 
-from holmeslibrary import runtime, web
+from holmeslibrary import {% if cookiecutter.metrics == "yes" %}metrics, {% endif %}openapi, runtime, web
 
 SERVICE = runtime.ServiceInfo(
     name={{ cookiecutter.service_name | tojson }},
@@ -39,7 +43,7 @@ class Service(web.AnalysisHandler):
     """Runs analysis.analyze on obj in a worker process and answers with its JSON result."""
 
     async def get(self, sample_id: str | None = None) -> None:
-        obj = sample_id if sample_id is not None else self.get_argument("obj", None)
+        obj = sample_id if sample_id is not None else self.get_argument("obj", None, strip=False)
         result = await self.analyze(obj)
         self.write_json(result)
 
@@ -54,6 +58,10 @@ def make_app(service: runtime.Runtime) -> tornado.web.Application:
             (r"/analyze/?", Service),
             (r"/{{ cookiecutter.route }}/([^/]+)", Service),
             (r"/health", web.HealthHandler),
+            (r"/openapi.json", openapi.OpenAPIHandler, {"metrics": {{ cookiecutter.metrics == "yes" }}}),
+{%- if cookiecutter.metrics == "yes" %}
+            (r"/metrics", metrics.MetricsHandler, {"metrics": metrics.ServiceMetrics(service)}),
+{%- endif %}
         ],
         runtime=service,
         default_handler_class=web.NotFoundHandler,

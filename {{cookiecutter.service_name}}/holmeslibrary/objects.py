@@ -46,6 +46,10 @@ def normalise_domain(text: str) -> str:
 
 
 def _check_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_private: bool) -> None:
+    if getattr(address, "scope_id", None):
+        # A zone (fe80::1%eth0) names an interface of the sender's own host, meaningless here;
+        # ipaddress cannot even expand such an address (reverse_pointer raises), so refuse it.
+        raise BadRequest(f"{address} carries an IPv6 zone (%...); send the address without it")
     if allow_private or address.is_global:
         return
     raise UnsupportedSample(f"{address} is a private, reserved or otherwise non-global address")

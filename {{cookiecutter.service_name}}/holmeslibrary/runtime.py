@@ -65,6 +65,8 @@ class Runtime:
         self.config = config
         self.pool = pool
         self.requests_in_flight = 0
+        # Called with (handler, status, seconds) for every finished request, e.g. by metrics.
+        self.request_observers: list[Callable[[tornado.web.RequestHandler, int, float], None]] = []
         self._drained = asyncio.Event()
         self._drained.set()
 
@@ -83,7 +85,9 @@ class Runtime:
             self._drained.set()
 
     def observe_request(self, handler: tornado.web.RequestHandler, status: int, seconds: float) -> None:
-        """Called once per finished request (metrics hook); the base runtime only logs."""
+        """Called once per finished request (by web.log_request); passes it to every observer."""
+        for observer in self.request_observers:
+            observer(handler, status, seconds)
 
     async def drained(self, timeout: float) -> bool:
         """Wait until no analysis request is in flight; False if ``timeout`` passed first."""

@@ -68,13 +68,17 @@ def answer(analysis: Analysis, job: dict[str, Any]) -> dict[str, Any]:
     except ServiceRequestError as exc:
         return {"id": job["id"], "error": error_to_wire(exc)}
     except MemoryError:
-        log.error("analysis ran out of memory", extra={"obj": job["obj"]})
-        return {"id": job["id"], "error": error_to_wire(AnalysisFailed("the analysis ran out of memory"))}
+        # Nothing is done here: the traceback still holds the analysis' frames and so all the
+        # memory it took; it is released when this block ends, and only then is there room to
+        # log and answer.
+        pass
     except Exception as exc:
         # The traceback goes to the operator's log, never to the caller.
         log.exception("analysis raised %s", type(exc).__name__, extra={"obj": job["obj"]})
         failure = AnalysisFailed(f"the analysis raised {type(exc).__name__}")
         return {"id": job["id"], "error": error_to_wire(failure)}
+    log.error("analysis ran out of memory", extra={"obj": job["obj"]})
+    return {"id": job["id"], "error": error_to_wire(AnalysisFailed("the analysis ran out of memory"))}
 
 
 def limit_memory(megabytes: int) -> None:
