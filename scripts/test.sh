@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of the template, as CI runs it: lint, holmeslibrary unit tests, bakes and their own
-# tests, hostile input and faults, the images of baked services, and a smoke run of the benchmarks.
+# Every test of the template, as CI runs it: lint, holmeslibrary unit tests, hooks, bakes and their
+# own tests, Totem wiring and tooling, hostile input and faults, the images of baked services, and a
+# smoke run of the benchmarks. Extra arguments go to the main pytest run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,5 +13,15 @@ echo "== lint (ruff) =="
 ruff check --config pyproject.toml .
 ruff format --config pyproject.toml --check .
 
-echo "== tests (pytest) =="
-python -m pytest -p no:cacheprovider "$@"
+echo "== tests (pytest, 2 processes) =="
+python -m pytest -p no:cacheprovider -n 2 --ignore=tests/hostile "$@"
+
+# Alone, so that its load and timing checks do not compete with the other tests for the CPU.
+echo "== hostile input and faults (pytest) =="
+python -m pytest -p no:cacheprovider tests/hostile
+
+echo "== benchmark smoke (bench/run.py --smoke; the full run is python bench/run.py) =="
+python bench/run.py --smoke
+
+echo "== images (build and run for real: scripts/test-images.sh) =="
+bash scripts/test-images.sh
