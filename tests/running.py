@@ -36,10 +36,10 @@ class Response:
 class RunningService:
     """``python service.py`` of a bake, bound to 127.0.0.1; stopped with SIGTERM on exit."""
 
-    def __init__(self, project: Path, sample_dir: Path, **settings: Any) -> None:
+    def __init__(self, project: Path, sample_dir: Path, *, port: int | None = None, **settings: Any) -> None:
         self.project = project
         self.sample_dir = sample_dir
-        self.port = free_port()
+        self.port = port or free_port()
         self.env = {
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",

@@ -8,9 +8,6 @@ with openapi-core, and /metrics must count exactly what was sent.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,7 +20,7 @@ import requests
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from prometheus_client.parser import text_string_to_metric_families
-from test_totem_wiring import bake, free_port, wait_healthy
+from running import RunningService, bake
 
 TRIGGERED_ANALYSIS = '''"""The default analysis behind triggers for the contract tests (the sample's first 4 bytes)."""
 
@@ -49,42 +46,6 @@ def analyze(sample: Sample, config: dict[str, Any]) -> dict[str, Any]:
 '''
 
 Metrics = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-class RunningService:
-    """``python service.py`` of a bake on a free loopback port, with HOLMES_* settings."""
-
-    def __init__(self, project: Path, sample_dir: Path, **settings: object) -> None:
-        self.project = project
-        self.sample_dir = sample_dir
-        self.port = free_port()
-        self.env = {
-            **os.environ,
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "HOLMES_ADDRESS": "127.0.0.1",
-            "HOLMES_HTTPBINDING": str(self.port),
-            "HOLMES_SAMPLE_DIR": str(sample_dir),
-            **{f"HOLMES_{key.upper()}": str(value) for key, value in settings.items()},
-        }
-
-    def __enter__(self) -> RunningService:
-        self.process = subprocess.Popen(
-            [sys.executable, "service.py"],
-            cwd=self.project,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_healthy(self.port, self.process)
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 class Client:

@@ -11,8 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -21,20 +19,15 @@ from typing import Any
 
 import pytest
 import yaml
-from cookiecutter.main import cookiecutter
 from pyhocon import ConfigFactory, ConfigTree
-from template_paths import ROOT, free_port
+from running import RunningService, bake
+from template_paths import free_port
 
 # One file service and one object service, with answers that differ from every default.
 BAKES = {
     "file": {"service_name": "zipmeta2", "input_kind": "file", "port": "8080", "host_port": "7730"},
     "object": {"service_name": "dnsmeta2", "input_kind": "object", "port": "9090", "host_port": "9710"},
 }
-
-
-def bake(output: Path, **answers: str) -> Path:
-    """Generate a service from the template in the work tree, without prompts."""
-    return Path(cookiecutter(str(ROOT), no_input=True, output_dir=str(output), extra_context=answers))
 
 
 @pytest.fixture(scope="module")
@@ -182,37 +175,9 @@ def running_file_service(tmp_path: Path) -> Iterator[tuple[dict[str, Any], Path]
     project = bake(tmp_path / "bake", service_name="totemcall", host_port=str(port))
     samples = tmp_path / "samples"
     samples.mkdir()
-    env = {
-        **os.environ,
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "HOLMES_ADDRESS": "127.0.0.1",
-        "HOLMES_HTTPBINDING": str(port),
-        "HOLMES_SAMPLE_DIR": str(samples),
-        "HOLMES_WORKERS": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "service.py"], cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_healthy(port, process)
+    with RunningService(project, samples, port=port, workers=1):
         conf = ConfigFactory.parse_file(str(project / "totem" / "totem.conf"))
         yield conf.get_config("totem.services.totemcall"), samples
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes], limit: float = 30.0) -> None:
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        assert process.poll() is None, "the service exited at start"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"the service on port {port} was not healthy within {limit} s")
 
 
 def test_totem_uri_reaches_the_analysis(running_file_service: tuple[dict[str, Any], Path]) -> None:
