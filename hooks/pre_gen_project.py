@@ -2,10 +2,10 @@
 
 A bad answer prints one line, ``ERROR: <answer>: <what is wrong>; e.g. <a good one>``, and the
 hook exits 1; cookiecutter then removes the directory it created. The validation lives in
-functions so that the template's tests can call them directly.
+functions so that the template's tests can call them directly. Everything but ANSWERS at the
+bottom is kept from Jinja (the checks mention template markers).{% raw %}
 """
 
-# {% raw %} (the checks below mention template markers; only ANSWERS is rendered)
 from __future__ import annotations
 
 import keyword
@@ -192,8 +192,8 @@ def main(answers: dict[str, str], output_dir: str | None = None) -> int:
     return 0
 
 
-# {% endraw %}
 if __name__ == "__main__":
+    # The answers, rendered by cookiecutter.{% endraw %}
     ANSWERS = {
         "service_name": {{cookiecutter.service_name | tojson}},
         "description": {{cookiecutter.description | tojson}},

@@ -118,6 +118,28 @@ def test_default_bake(cookies) -> None:
     check_own_tests_pass(project)
 
 
+@pytest.mark.parametrize(
+    ("description", "checks"),
+    [
+        ("Hashes, entropy and file type of a sample", (["check"], ["format", "--check"])),
+        # tojson writes "A \"quoted\"" where ruff format would prefer single quotes: lint only.
+        ('A "quoted" description, with a \\ backslash', (["check"],)),
+    ],
+)
+def test_rendered_hooks_are_ruff_clean(
+    cookies, private_tmpdir: Path, description: str, checks: tuple[list[str], ...]
+) -> None:
+    # cookiecutter leaves each hook, as rendered and run, in $TMPDIR.
+    result = cookies.bake(extra_context={"description": description})
+    assert result.exit_code == 0, result.exception
+    hooks = sorted(map(str, private_tmpdir.glob("*.py")))
+    assert len(hooks) == 2
+    config = ["--no-cache", "--config", str(ROOT / "pyproject.toml")]
+    for command in checks:
+        lint = run([sys.executable, "-m", "ruff", *command, *config, *hooks], ROOT)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
 def test_holmeslibrary_is_copied_verbatim(cookies) -> None:
     result = cookies.bake()
     template = Path(__file__).resolve().parent.parent / "{{cookiecutter.service_name}}" / "holmeslibrary"
