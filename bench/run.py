@@ -816,8 +816,8 @@ def markdown(results: Results) -> str:
         f"{results.machine['cpus']} CPUs ({results.machine['cpu_model'] or 'unknown model'}), "
         f"Python {results.machine['python']}; run on {time.strftime('%Y-%m-%d', time.gmtime())}; load average"
         f" {results.machine['load']} at the start and {results.machine['load_after']} at the end of the run"
-        " (above the number of CPUs, other work competed with the bench for them, and ratios that need"
-        " the CPU, 1, 3 and 4, move from run to run).",
+        " (where it is above the number of CPUs, other work competes with the bench for them, and the"
+        " ratios that need the CPU, 1, 3 and 4, move from run to run).",
         "",
         "## Goals",
         "",
