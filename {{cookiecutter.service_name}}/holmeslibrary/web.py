@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
@@ -68,8 +69,6 @@ def _as_service_error(status_code: int, exc_info: Any) -> ServiceRequestError:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase.lower()
     except ValueError:
