@@ -42,7 +42,6 @@ class Job:
     obj: str
     future: asyncio.Future[dict[str, Any]]
     id: int = 0
-    queued_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -52,7 +51,6 @@ class Worker:
     ready: bool = False
     job: Job | None = None
     deadline: asyncio.TimerHandle | None = None
-    started_at: float = field(default_factory=time.monotonic)
 
     @property
     def pid(self) -> int:
